@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -25,17 +26,40 @@ def parse_depths(value: str | None) -> tuple[int, ...] | None:
 def arch_options(func):
     """The options that pick one candidate, shared by every command that takes one."""
     options = [
-        click.option("--width", "width_mult", type=float, default=1.0, show_default=True,
-                     help="Width multiplier alpha."),
-        click.option("--resolution", type=int, default=224, show_default=True,
-                     help="Input side in pixels (>= 32)."),
-        click.option("--depths", default=None,
-                     help="Blocks per stage, 5 integers (paper: 1,2,2,6,2; shallow: 1,2,2,1,2)."),
-        click.option("--depth-mult", type=float, default=None,
-                     help="Scale the paper's depths by this (ceil per stage); excludes --depths."),
-        click.option("--rounding", "channel_rounding",
-                     type=click.Choice(["tf_slim", "make_divisible"]), default="tf_slim",
-                     show_default=True, help="Channel rounding rule for the width multiplier."),
+        click.option(
+            "--width",
+            "width_mult",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Width multiplier alpha.",
+        ),
+        click.option(
+            "--resolution",
+            type=int,
+            default=224,
+            show_default=True,
+            help="Input side in pixels (>= 32).",
+        ),
+        click.option(
+            "--depths",
+            default=None,
+            help="Blocks per stage, 5 integers (paper: 1,2,2,6,2; shallow: 1,2,2,1,2).",
+        ),
+        click.option(
+            "--depth-mult",
+            type=float,
+            default=None,
+            help="Scale the paper's depths by this (ceil per stage); excludes --depths.",
+        ),
+        click.option(
+            "--rounding",
+            "channel_rounding",
+            type=click.Choice(["tf_slim", "make_divisible"]),
+            default="tf_slim",
+            show_default=True,
+            help="Channel rounding rule for the width multiplier.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -57,7 +81,9 @@ def arch_from_options(
     try:
         if depth_mult is not None:
             return ArchConfig.from_multipliers(
-                width_mult=width_mult, resolution=resolution, depth_mult=depth_mult,
+                width_mult=width_mult,
+                resolution=resolution,
+                depth_mult=depth_mult,
                 channel_rounding=channel_rounding,
             )
         return ArchConfig(
@@ -82,16 +108,26 @@ def main() -> None:
 
 @main.command()
 @arch_options
-@click.option("--classes", "num_classes", type=int, default=1000, show_default=True,
-              help="Classifier outputs.")
+@click.option(
+    "--classes",
+    "num_classes",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Classifier outputs.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def describe(width_mult, resolution, depths, depth_mult, channel_rounding, num_classes,
-             as_json):
+def describe(width_mult, resolution, depths, depth_mult, channel_rounding, num_classes, as_json):
     """Print a candidate's layer table with exact mult-adds and parameters."""
     from nas.describe import describe as describe_arch
 
-    arch = arch_from_options(width_mult=width_mult, resolution=resolution, depths=depths,
-                             depth_mult=depth_mult, channel_rounding=channel_rounding)
+    arch = arch_from_options(
+        width_mult=width_mult,
+        resolution=resolution,
+        depths=depths,
+        depth_mult=depth_mult,
+        channel_rounding=channel_rounding,
+    )
     try:
         summary = describe_arch(arch, num_classes)
     except ValueError as err:
@@ -102,6 +138,172 @@ def describe(width_mult, resolution, depths, depth_mult, channel_rounding, num_c
     from nas.console import print_describe
 
     print_describe(summary)
+
+
+@main.group()
+def data() -> None:
+    """Prepare ILSVRC-2012 subsets: the decode-once cache and a synthetic set."""
+
+
+@data.command("prepare")
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="ILSVRC-2012 root holding train/ (and optionally val/).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for caches; each argument set gets its own sub-folder.",
+)
+@click.option(
+    "--classes",
+    "num_classes",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Number of classes drawn from train/ (ignored with --wnids).",
+)
+@click.option(
+    "--wnids",
+    "wnid_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File with one wnid per line: an explicit class list.",
+)
+@click.option("--train-per-class", type=int, default=260, show_default=True)
+@click.option(
+    "--val-per-class",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Images per class held out from train/ for the search's validation.",
+)
+@click.option(
+    "--size",
+    type=int,
+    default=160,
+    show_default=True,
+    help="Side of the cached squares; at least the largest resolution searched.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--official-val",
+    is_flag=True,
+    help="Also cache the official val images of these classes (final evaluation).",
+)
+@click.option("--workers", type=int, default=None, help="Decoding processes (default: all cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def data_prepare(
+    root,
+    out,
+    num_classes,
+    wnid_file,
+    train_per_class,
+    val_per_class,
+    size,
+    seed,
+    official_val,
+    workers,
+    as_json,
+):
+    """Decode a deterministic subset once into memory-mappable arrays."""
+    from nas.console import ProgressBar, console
+    from trainers.cache import prepare_cache
+    from trainers.subset import SubsetSpec, read_wnid_file
+
+    try:
+        wnids = read_wnid_file(wnid_file) if wnid_file else None
+        spec = SubsetSpec(
+            num_classes=None if wnids else num_classes,
+            wnids=wnids,
+            train_per_class=train_per_class,
+            val_per_class=val_per_class,
+            seed=seed,
+        )
+        with ProgressBar("decoding", enabled=not as_json) as bar:
+            result = prepare_cache(
+                root,
+                out,
+                spec,
+                size=size,
+                official_val=official_val,
+                workers=workers,
+                progress=bar,
+            )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    m = result.manifest
+    summary = {
+        "path": str(result.path),
+        "reused": result.reused,
+        "counts": m["counts"],
+        "skipped": len(m["skipped"]),
+        "size": m["size"],
+        "content_hash": m["content_hash"],
+    }
+    if as_json:
+        echo_json(summary)
+        return
+    verb = "reused existing cache" if result.reused else "built cache"
+    console.print(f"{verb} {result.path}")
+    console.print(
+        "images: "
+        + ", ".join(f"{k} {v:,}" for k, v in m["counts"].items())
+        + f"; size {m['size']}px; content hash {m['content_hash'][:16]}"
+    )
+    if m["skipped"]:
+        console.print(
+            f"[yellow]skipped {len(m['skipped'])} unreadable file(s)[/] "
+            f"(listed in {result.path / 'manifest.json'}):"
+        )
+        for row in m["skipped"][:10]:
+            console.print(f"  {row['path']}: {row['reason']}")
+
+
+@data.command("synth")
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--classes", "num_classes", type=int, default=10, show_default=True)
+@click.option("--train-per-class", type=int, default=60, show_default=True)
+@click.option(
+    "--val-per-class",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Official-val images per class.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--val-layout",
+    type=click.Choice(["kaggle", "folders", "devkit"]),
+    default="kaggle",
+    show_default=True,
+    help="kaggle: flat val/ + LOC_val_solution.csv; folders: val/<wnid>/; "
+    "devkit: flat + ground truth + meta.mat.",
+)
+@click.option("--workers", type=int, default=None)
+def data_synth(out, num_classes, train_per_class, val_per_class, seed, val_layout, workers):
+    """Write a synthetic ILSVRC-shaped set of real JPEG files."""
+    from nas.console import ProgressBar, console
+    from trainers.synthetic import write_synthetic_imagenet
+
+    try:
+        with ProgressBar("writing JPEGs") as bar:
+            write_synthetic_imagenet(
+                out,
+                num_classes=num_classes,
+                train_per_class=train_per_class,
+                val_per_class=val_per_class,
+                seed=seed,
+                val_layout=val_layout,
+                workers=workers,
+                progress=bar,
+            )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    console.print(f"wrote {num_classes} classes to {out} (val layout: {val_layout})")
 
 
 if __name__ == "__main__":  # pragma: no cover

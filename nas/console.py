@@ -24,9 +24,15 @@ def print_describe(summary: dict[str, Any]) -> None:
     for i, row in enumerate(summary["table"]):
         size = f"{row['input_size']}x{row['input_size']}"
         table.add_row(
-            str(i), row["type"], f"{row['kernel']}x{row['kernel']}", f"s{row['stride']}",
-            str(row["in_channels"]), str(row["out_channels"]), size,
-            f"{row['macs']:,}", f"{row['params']:,}",
+            str(i),
+            row["type"],
+            f"{row['kernel']}x{row['kernel']}",
+            f"s{row['stride']}",
+            str(row["in_channels"]),
+            str(row["out_channels"]),
+            size,
+            f"{row['macs']:,}",
+            f"{row['params']:,}",
         )
     console.print(table)
     console.print(
@@ -35,3 +41,50 @@ def print_describe(summary: dict[str, Any]) -> None:
         f"params (conv+FC weights): {summary['params']:,} ({summary['params'] / 1e6:.3f} M)   "
         f"params with BN and FC bias: {summary['params_with_bn']:,}"
     )
+
+
+class ProgressBar:
+    """A rich progress bar driven by `(done, total)` callbacks, as `trainers/` reports."""
+
+    def __init__(self, description: str, *, enabled: bool = True) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.description = description
+        self.enabled = enabled
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+            transient=False,
+        )
+        self._task = None
+        self._start = None
+
+    def __enter__(self) -> ProgressBar:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if self._task is None:
+            self._task = self._progress.add_task(self.description, total=total, rate="")
+            self._start = time.perf_counter()
+        elapsed = time.perf_counter() - self._start
+        rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and done else ""
+        self._progress.update(self._task, completed=done, total=total, rate=rate)

@@ -105,9 +105,7 @@ class ArchConfig:
             )
         for i, n in enumerate(d):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ValueError(
-                    f"stage_depths[{i}] must be an integer >= 1, got {n!r} in {d!r}"
-                )
+                raise ValueError(f"stage_depths[{i}] must be an integer >= 1, got {n!r} in {d!r}")
         object.__setattr__(self, "stage_depths", d)
 
         if self.channel_rounding not in CHANNEL_ROUNDINGS:

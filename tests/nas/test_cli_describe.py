@@ -19,9 +19,20 @@ def _nas_executable() -> str:
 
 def test_describe_json_from_installed_command():
     out = subprocess.run(
-        [_nas_executable(), "describe", "--width", "1.0", "--resolution", "224",
-         "--depths", "1,2,2,6,2", "--json"],
-        capture_output=True, text=True, check=True,
+        [
+            _nas_executable(),
+            "describe",
+            "--width",
+            "1.0",
+            "--resolution",
+            "224",
+            "--depths",
+            "1,2,2,6,2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     summary = json.loads(out.stdout)
     assert summary["macs"] == 568_740_352
@@ -45,8 +56,19 @@ def test_describe_table_text():
 
 def test_describe_classes_and_depth_mult():
     result = CliRunner().invoke(
-        main, ["describe", "--width", "0.5", "--resolution", "96", "--depth-mult", "0.5",
-               "--classes", "10", "--json"]
+        main,
+        [
+            "describe",
+            "--width",
+            "0.5",
+            "--resolution",
+            "96",
+            "--depth-mult",
+            "0.5",
+            "--classes",
+            "10",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)

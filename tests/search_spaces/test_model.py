@@ -11,9 +11,7 @@ from search_spaces import ArchConfig, build_model
 
 CORNERS = [
     ArchConfig(width_mult=w, resolution=r, stage_depths=d)
-    for w, r, d in itertools.product(
-        (0.25, 1.0), (32, 224), ((1, 1, 1, 1, 1), (1, 2, 2, 6, 2))
-    )
+    for w, r, d in itertools.product((0.25, 1.0), (32, 224), ((1, 1, 1, 1, 1), (1, 2, 2, 6, 2)))
 ] + [ArchConfig(width_mult=0.5, resolution=97, stage_depths=(1, 2, 1, 3, 1), dropout=0.2)]
 
 
