@@ -140,6 +140,111 @@ def describe(width_mult, resolution, depths, depth_mult, channel_rounding, num_c
     print_describe(summary)
 
 
+@main.command("train")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A cache made by `nas data prepare` (its folder, or the --out folder).",
+)
+@arch_options
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option(
+    "--optimizer", type=click.Choice(["rmsprop", "sgd"]), default="rmsprop", show_default=True
+)
+@click.option(
+    "--lr",
+    type=float,
+    default=None,
+    help="Peak learning rate (default: 3e-3 for rmsprop, 0.1 for sgd).",
+)
+@click.option("--weight-decay", type=float, default=4e-5, show_default=True)
+@click.option("--label-smoothing", type=float, default=0.1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def train_cmd(
+    data_path,
+    width_mult,
+    resolution,
+    depths,
+    depth_mult,
+    channel_rounding,
+    epochs,
+    batch_size,
+    optimizer,
+    lr,
+    weight_decay,
+    label_smoothing,
+    seed,
+    threads,
+    device,
+    as_json,
+):
+    """Train one candidate on a cached subset and report held-out accuracy per epoch."""
+    arch = arch_from_options(
+        width_mult=width_mult,
+        resolution=resolution,
+        depths=depths,
+        depth_mult=depth_mult,
+        channel_rounding=channel_rounding,
+    )
+    from nas.console import TrainProgress, console
+    from search_spaces import build_model, complexity
+    from trainers import TrainConfig, open_cache, train
+
+    try:
+        cfg = TrainConfig(
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            seed=seed,
+            threads=threads,
+            device=device,
+        )
+        cache = open_cache(data_path)
+        if resolution > cache.size:
+            console.print(
+                f"[yellow]warning:[/] resolution {resolution} is above the cache's "
+                f"{cache.size} px: images are upsampled"
+            )
+        model = build_model(arch, cache.num_classes)
+        with TrainProgress(epochs, enabled=not as_json) as bar:
+            result = train(
+                model, cache, cfg, resolution=arch.resolution, report=bar.report, progress=bar.step
+            )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    macs, params = complexity(arch, cache.num_classes)
+    out = {
+        "arch": arch.to_dict(),
+        "macs": macs,
+        "params": params,
+        "train": cfg.to_dict(),
+        "data": {"path": str(cache.path), "content_hash": cache.content_hash},
+        **result.to_dict(),
+    }
+    if as_json:
+        echo_json(out)
+        return
+    console.print(
+        f"{arch.name}: {result.status} after {result.epochs_done} epoch(s); "
+        f"top-1 {result.final_top1:.2%} (best {result.best_top1:.2%}), "
+        f"top-5 {result.final_top5:.2%}; {result.train_images_per_s:,.0f} train img/s; "
+        f"{result.wall_seconds:.1f}s"
+    )
+    if result.reason:
+        console.print(f"  {result.reason}")
+
+
 @main.group()
 def data() -> None:
     """Prepare ILSVRC-2012 subsets: the decode-once cache and a synthetic set."""

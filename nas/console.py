@@ -88,3 +88,51 @@ class ProgressBar:
         elapsed = time.perf_counter() - self._start
         rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and done else ""
         self._progress.update(self._task, completed=done, total=total, rate=rate)
+
+
+class TrainProgress:
+    """A bar over training steps showing epoch, loss, accuracy and images/s."""
+
+    def __init__(self, epochs: int, *, enabled: bool = True) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.epochs = epochs
+        self.enabled = enabled
+        self._progress = Progress(
+            TextColumn("[bold]train"),
+            BarColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+        )
+        self._task = None
+
+    def __enter__(self) -> TrainProgress:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+
+    def step(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._task = self._progress.add_task("train", total=total, status="epoch 1")
+        self._progress.update(self._task, completed=done, total=total)
+
+    def report(self, epoch: int, metrics: dict[str, float]) -> bool:
+        if self._task is not None:
+            self._progress.update(
+                self._task,
+                status=(
+                    f"epoch {epoch}/{self.epochs}  loss {metrics['train_loss']:.3f}  "
+                    f"top-1 {metrics['top1']:.2%}  {metrics['train_images_per_s']:,.0f} img/s"
+                ),
+            )
+        if self.enabled:
+            self._progress.console.print(
+                f"epoch {epoch}/{self.epochs}: loss {metrics['train_loss']:.3f}, "
+                f"top-1 {metrics['top1']:.2%}, top-5 {metrics['top5']:.2%}, "
+                f"{metrics['train_images_per_s']:,.0f} img/s"
+            )
+        return False

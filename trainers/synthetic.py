@@ -110,9 +110,11 @@ def _colour(rng: np.random.Generator, dark: bool | None = None) -> np.ndarray:
     return c
 
 
-def render_image(cls: SynthClass, rng: np.random.Generator) -> np.ndarray:
-    """One HxWx3 uint8 image of class `cls`, ImageNet-like size (200-500 px sides)."""
-    h, w = int(rng.integers(200, 501)), int(rng.integers(200, 501))
+def render_image(
+    cls: SynthClass, rng: np.random.Generator, sides: tuple[int, int] = (200, 500)
+) -> np.ndarray:
+    """One HxWx3 uint8 image of class `cls`; sides drawn from `sides` (ImageNet-like)."""
+    h, w = int(rng.integers(sides[0], sides[1] + 1)), int(rng.integers(sides[0], sides[1] + 1))
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     # Background: a smooth two-colour gradient plus low-frequency blobs.
     bg_a, bg_b = _colour(rng, cls.scheme == "dark-bg"), _colour(rng, cls.scheme == "dark-bg")
@@ -121,17 +123,22 @@ def render_image(cls: SynthClass, rng: np.random.Generator) -> np.ndarray:
     t = (t - t.min()) / max(t.max() - t.min(), 1e-6)
     img = bg_a * (1 - t[..., None]) + bg_b * t[..., None]
 
-    # Clutter: plain distractor shapes that never carry the class texture.
-    for _ in range(int(rng.integers(1, 4))):
-        shape = SHAPES[int(rng.integers(len(SHAPES)))]
-        s = rng.uniform(0.08, 0.2) * min(h, w)
+    # Clutter: plain ellipses and bars, never a class shape or texture.
+    for _ in range(int(rng.integers(0, 3))):
+        s = rng.uniform(0.05, 0.15) * min(h, w)
         cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        mask = _shape_mask(shape, (xx - cx) / s, (yy - cy) / s)
+        a = rng.uniform(0, np.pi)
+        u = (np.cos(a) * (xx - cx) + np.sin(a) * (yy - cy)) / s
+        v = (-np.sin(a) * (xx - cx) + np.cos(a) * (yy - cy)) / s
+        if rng.random() < 0.5:
+            mask = (u / 1.6) ** 2 + (v / 0.6) ** 2 <= 1  # ellipse
+        else:
+            mask = (np.abs(u) <= 2.5) & (np.abs(v) <= 0.15)  # bar
         img[mask] = _colour(rng)
 
     # The object: class shape filled with the class texture in two random colours.
     side = min(h, w)
-    s = rng.uniform(0.22, 0.42) * side
+    s = rng.uniform(0.3, 0.45) * side
     cx = rng.uniform(s, w - s)
     cy = rng.uniform(s, h - s)
     rot = rng.uniform(0, 2 * np.pi)
@@ -139,7 +146,7 @@ def render_image(cls: SynthClass, rng: np.random.Generator) -> np.ndarray:
     u = (np.cos(rot) * dx + np.sin(rot) * dy) / s
     v = (-np.sin(rot) * dx + np.cos(rot) * dy) / s
     mask = _shape_mask(cls.shape, u, v)
-    base = 0.018 if cls.period == "fine" else 0.035
+    base = 0.03 if cls.period == "fine" else 0.05
     period = base * side * rng.uniform(0.85, 1.15)
     tex_angle = rng.uniform(0, np.pi)
     tu = np.cos(tex_angle) * xx + np.sin(tex_angle) * yy
@@ -150,16 +157,14 @@ def render_image(cls: SynthClass, rng: np.random.Generator) -> np.ndarray:
     img[mask & ~pattern] = fg_a
     img[mask & pattern] = fg_b
 
-    img += rng.normal(0, rng.uniform(4, 14), img.shape)
+    img += rng.normal(0, rng.uniform(2, 8), img.shape)
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _write_one(job: tuple[str, int, int, int, str, str, str, str]) -> None:
-    path, seed, index, class_index, wnid, shape, texture, rest = job
-    period, scheme = rest.split("|")
-    cls = SynthClass(wnid, shape, texture, period, scheme)
+def _write_one(job: tuple[str, int, int, int, SynthClass, tuple[int, int]]) -> None:
+    path, seed, index, class_index, cls, sides = job
     rng = np.random.default_rng([seed, class_index, index])
-    Image.fromarray(render_image(cls, rng)).save(path, "JPEG", quality=90)
+    Image.fromarray(render_image(cls, rng, sides)).save(path, "JPEG", quality=90)
 
 
 def write_synthetic_imagenet(
@@ -170,6 +175,7 @@ def write_synthetic_imagenet(
     val_per_class: int = 20,
     seed: int = 0,
     val_layout: str = "kaggle",
+    sides: tuple[int, int] = (200, 500),
     workers: int | None = None,
     progress: ProgressFn | None = None,
 ) -> Path:
@@ -177,7 +183,11 @@ def write_synthetic_imagenet(
 
     val_layout: `kaggle` (flat + LOC_val_solution.csv), `folders` (val/<wnid>/), or `devkit`
     (flat + ILSVRC2012_validation_ground_truth.txt + meta.mat, which needs scipy).
+    sides: range of image heights and widths in pixels (ImageNet's are mostly 200-500;
+    tests use smaller images to run fast).
     """
+    if not (isinstance(sides, (tuple, list)) and len(sides) == 2 and 16 <= sides[0] <= sides[1]):
+        raise ValueError(f"sides must be (min, max) with 16 <= min <= max, got {sides!r}")
     if val_layout not in VAL_LAYOUTS:
         raise ValueError(f"val_layout must be one of {VAL_LAYOUTS}, got {val_layout!r}")
     for name, v in (("train_per_class", train_per_class), ("val_per_class", val_per_class)):
@@ -194,18 +204,7 @@ def write_synthetic_imagenet(
         folder.mkdir(parents=True, exist_ok=True)
         for i in range(train_per_class):
             path = folder / f"{cls.wnid}_{i + 1}.JPEG"
-            jobs.append(
-                (
-                    str(path),
-                    seed,
-                    i,
-                    k,
-                    cls.wnid,
-                    cls.shape,
-                    cls.texture,
-                    f"{cls.period}|{cls.scheme}",
-                )
-            )
+            jobs.append((str(path), seed, i, k, cls, sides))
     # Val images interleave classes, like the official val set's numbering.
     order = [(k, i) for i in range(val_per_class) for k in range(num_classes)]
     (out / "val").mkdir(parents=True, exist_ok=True)
@@ -218,18 +217,7 @@ def write_synthetic_imagenet(
         else:
             path = out / "val" / name
         # Val draws from another seed stream than train, so no image is repeated.
-        jobs.append(
-            (
-                str(path),
-                seed + 1_000_003,
-                i,
-                k,
-                cls.wnid,
-                cls.shape,
-                cls.texture,
-                f"{cls.period}|{cls.scheme}",
-            )
-        )
+        jobs.append((str(path), seed + 1_000_003, i, k, cls, sides))
         val_rows.append((name, cls.wnid, k))
 
     (out / "LOC_synset_mapping.txt").write_text("".join(f"{c.wnid} {c.name}\n" for c in classes))
