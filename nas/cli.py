@@ -245,6 +245,218 @@ def train_cmd(
         console.print(f"  {result.reason}")
 
 
+def measure_options(func):
+    """Options of a latency measurement, shared by the latency commands."""
+    options = [
+        click.option(
+            "--backend",
+            type=click.Choice(["torch", "onnxruntime"]),
+            default="torch",
+            show_default=True,
+        ),
+        click.option(
+            "--threads",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Intra-op threads (1: one big core of a phone).",
+        ),
+        click.option("--batch-size", type=int, default=1, show_default=True),
+        click.option(
+            "--device",
+            "measure_device",
+            type=click.Choice(["cpu", "cuda"]),
+            default="cpu",
+            show_default=True,
+        ),
+        click.option("--min-repeats", type=int, default=30, show_default=True),
+        click.option("--min-seconds", type=float, default=0.5, show_default=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def measure_config(backend, threads, batch_size, measure_device, min_repeats, min_seconds):
+    from nas.latency import MeasureConfig
+
+    try:
+        return MeasureConfig(
+            backend=backend,
+            threads=threads,
+            batch_size=batch_size,
+            device=measure_device,
+            min_repeats=min_repeats,
+            min_seconds=min_seconds,
+            max_seconds=max(30.0, min_seconds),
+        )
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def load_space(path: Path | None):
+    """The search space of an experiment file (its `space` section), or the default one."""
+    from search_spaces import SearchSpace
+
+    if path is None:
+        return SearchSpace()
+    from nas.config import load_experiment
+
+    return load_experiment(path).space.to_search_space()
+
+
+@main.group()
+def latency() -> None:
+    """Measure latency on this machine, build and check per-device lookup tables."""
+
+
+@latency.command("measure")
+@arch_options
+@click.option("--classes", "num_classes", type=int, default=1000, show_default=True)
+@measure_options
+@click.option("--json", "as_json", is_flag=True)
+def latency_measure(
+    width_mult,
+    resolution,
+    depths,
+    depth_mult,
+    channel_rounding,
+    num_classes,
+    backend,
+    threads,
+    batch_size,
+    measure_device,
+    min_repeats,
+    min_seconds,
+    as_json,
+):
+    """Measure one candidate: median, p10/p90, IQR, samples, device fingerprint."""
+    arch = arch_from_options(
+        width_mult=width_mult,
+        resolution=resolution,
+        depths=depths,
+        depth_mult=depth_mult,
+        channel_rounding=channel_rounding,
+    )
+    cfg = measure_config(backend, threads, batch_size, measure_device, min_repeats, min_seconds)
+    from nas.latency import measure_arch
+
+    stats = measure_arch(arch, num_classes, cfg)
+    if as_json:
+        echo_json({"arch": arch.to_dict(), **stats.to_dict()})
+        return
+    from nas.console import console
+
+    fp = stats.fingerprint
+    console.print(
+        f"{arch.name}: median {stats.median_ms:.3f} ms (p10 {stats.p10_ms:.3f}, "
+        f"p90 {stats.p90_ms:.3f}, IQR {stats.iqr_ms:.3f}; {stats.samples} samples)\n"
+        f"  on {fp['cpu']}, {fp['threads']} thread(s), {fp['backend_version']}, "
+        f"batch {fp['batch_size']}, {fp['dtype']}"
+    )
+
+
+@latency.command("build-lut")
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--space",
+    "space_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Experiment YAML whose search space is tabulated.",
+)
+@click.option(
+    "--classes",
+    "num_classes",
+    type=int,
+    default=None,
+    help="Classifier width (default: the experiment's classes, else 1000).",
+)
+@click.option(
+    "--calibration-samples",
+    type=int,
+    default=8,
+    show_default=True,
+    help="Whole networks measured to calibrate the layer sum.",
+)
+@measure_options
+def latency_build_lut(
+    out,
+    space_file,
+    num_classes,
+    calibration_samples,
+    backend,
+    threads,
+    batch_size,
+    measure_device,
+    min_repeats,
+    min_seconds,
+):
+    """Measure every distinct layer of the space once; write the table with its fingerprint."""
+    cfg = measure_config(backend, threads, batch_size, measure_device, min_repeats, min_seconds)
+    from nas.console import ProgressBar, console
+    from nas.latency import build_lut
+
+    try:
+        space = load_space(space_file)
+        if num_classes is None and space_file is not None:
+            from nas.config import load_experiment
+
+            num_classes = load_experiment(space_file).data.num_classes
+        num_classes = num_classes or 1000
+        with ProgressBar("measuring layers") as bar:
+            table = build_lut(
+                space, num_classes, cfg, calibration_samples=calibration_samples, progress=bar
+            )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    table.save(out)
+    c = table.calibration
+    r2 = f", R^2 {c.r2:.3f}" if c.r2 is not None else ""
+    console.print(
+        f"wrote {out}: {len(table.layers)} layers, calibration "
+        f"{c.slope:.3f} x sum + {c.intercept:.3f} ms{r2}"
+    )
+
+
+@latency.command("check")
+@click.option("--lut", "lut_path", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--samples", type=int, default=30, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--allow-other-device",
+    is_flag=True,
+    help="Warn instead of failing when the table's fingerprint differs from here.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def latency_check(lut_path, samples, seed, allow_other_device, as_json):
+    """Measure random candidates and report the table's prediction error on this machine."""
+    from nas.console import ProgressBar, console
+    from nas.latency import LatencyTable, check_table, device_fingerprint
+    from search_spaces import SearchSpace
+
+    try:
+        table = LatencyTable.load(lut_path)
+        table.check_fingerprint(
+            device_fingerprint(table.measure), "warn" if allow_other_device else "error"
+        )
+        space = SearchSpace.from_dict(table.space) if table.space else SearchSpace()
+        with ProgressBar("measuring", enabled=not as_json) as bar:
+            report = check_table(table, space, samples, seed=seed, progress=bar)
+    except (ValueError, KeyError) as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    console.print(
+        f"{samples} candidates: MAPE {report.mape:.1f}%, within +-10%: "
+        f"{report.within_10pct:.0%}, Spearman {report.spearman:.3f}; measurement noise "
+        f"(median relative IQR) {report.measurement_noise:.1f}%; prediction "
+        f"{report.predict_us:.1f} us vs measurement {report.measure_ms:.0f} ms "
+        f"({report.speedup:,.0f}x)"
+    )
+
+
 @main.group()
 def data() -> None:
     """Prepare ILSVRC-2012 subsets: the decode-once cache and a synthetic set."""

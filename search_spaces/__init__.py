@@ -13,6 +13,7 @@ from search_spaces.arch import (
 )
 from search_spaces.complexity import Complexity, complexity, params_with_bn
 from search_spaces.layers import STAGES, LayerSpec, layer_specs
+from search_spaces.space import SearchSpace
 
 __all__ = [
     "CHANNEL_ROUNDINGS",
@@ -22,6 +23,7 @@ __all__ = [
     "ArchConfig",
     "Complexity",
     "LayerSpec",
+    "SearchSpace",
     "build_model",
     "complexity",
     "depths_for_multiplier",
