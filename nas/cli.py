@@ -305,6 +305,112 @@ def load_space(path: Path | None):
     return load_experiment(path).space.to_search_space()
 
 
+@main.command("search")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Experiment YAML.",
+)
+@click.option("--study", "study_name", default=None, help="Study name (overrides the file).")
+@click.option("--n-trials", type=int, default=None)
+@click.option("--timeout", "timeout_s", type=float, default=None, help="Seconds.")
+@click.option("--storage", default=None, help="Optuna storage URL (default sqlite:///nas.db).")
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (file, sqlite, http).")
+@click.option("--no-tracking", is_flag=True, help="Do not log to MLflow.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def search_cmd(
+    config_path, study_name, n_trials, timeout_s, storage, tracking_uri, no_tracking, as_json
+):
+    """Search the space against the latency budget; results in the Optuna study and MLflow."""
+    from dataclasses import asdict
+
+    from nas.config import load_experiment
+
+    try:
+        cfg = load_experiment(config_path).with_overrides(
+            search={
+                "study_name": study_name,
+                "n_trials": n_trials,
+                "timeout_s": timeout_s,
+                "storage": storage,
+            },
+            tracking={"tracking_uri": tracking_uri, "enabled": False if no_tracking else None},
+        )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    from nas.console import ProgressBar, console, print_frontier
+    from nas.runner import run_search
+
+    stderr = Console_stderr()
+    bars: list = []
+
+    def progress(description):
+        bar = ProgressBar(description, enabled=not as_json)
+        bar.__enter__()
+        bars.append(bar)
+        return bar
+
+    say = (lambda line: stderr.print(line, highlight=False)) if not as_json else (lambda _: None)
+    try:
+        with stderr.status("starting", spinner="dots") as live:
+
+            def status(text):
+                if not as_json:
+                    live.update(text)
+
+            try:
+                summary = run_search(cfg, say=say, status=status, progress=progress)
+            finally:
+                for bar in bars:
+                    bar.__exit__(None, None, None)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        echo_json(asdict(summary))
+        return
+    for message in summary.messages:
+        console.print(f"[yellow]{message}[/]")
+    print_frontier(summary.frontier, summary.hypervolume, cfg.latency.budget_ms)
+    if summary.browse:
+        b = summary.browse
+        if b["command"]:
+            console.print(f"browse: {b['command']}   (then open the URLs below)")
+        console.print(f"  runs table: {b['experiment_url']}")
+        console.print(f"  this search (Artifacts tab: pareto.png, pareto.html): {b['run_url']}")
+    if summary.interrupted:
+        raise SystemExit(130)
+
+
+def Console_stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@main.command("pareto")
+@click.option("--study", "study_name", required=True)
+@click.option("--storage", default="sqlite:///nas.db", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def pareto_cmd(study_name, storage, as_json):
+    """Print a study's accuracy/latency frontier (sorted by latency) and its hypervolume."""
+    from nas.study_io import frontier_report, load_study
+
+    try:
+        study = load_study(study_name, storage)
+        report = frontier_report(study)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        echo_json(report)
+        return
+    from nas.console import print_frontier
+
+    print_frontier(report["frontier"], report["hypervolume"], report["budget_ms"])
+
+
 @main.group()
 def latency() -> None:
     """Measure latency on this machine, build and check per-device lookup tables."""

@@ -136,3 +136,20 @@ class TrainProgress:
                 f"{metrics['train_images_per_s']:,.0f} img/s"
             )
         return False
+
+
+def print_frontier(rows: list[dict[str, Any]], hypervolume: float, budget_ms: float) -> None:
+    table = Table(title=f"Pareto frontier (budget {budget_ms:g} ms)")
+    for col in ("trial", "arch", "MACs (M)", "params (M)", "latency (ms)", "top-1"):
+        table.add_column(col, justify="left" if col == "arch" else "right")
+    for r in rows:
+        table.add_row(
+            str(r["trial"]),
+            str(r["arch"]),
+            f"{(r['macs'] or 0) / 1e6:.1f}",
+            f"{(r['params'] or 0) / 1e6:.3f}",
+            f"{r['latency_ms']:.3f}",
+            f"{r['top1']:.2%}",
+        )
+    console.print(table)
+    console.print(f"hypervolume (top-1 x ms under the budget): {hypervolume:.4f}")

@@ -73,6 +73,9 @@ class LatencyTable:
     calibration: Calibration = field(default_factory=Calibration)
     space: dict[str, Any] | None = None
 
+    def __contains__(self, spec: LayerSpec) -> bool:
+        return _key(spec) in self.layers
+
     def layer_sum_ms(self, arch: ArchConfig) -> float:
         total = 0.0
         for spec in layer_specs(arch, self.num_classes):
