@@ -169,7 +169,8 @@ class ObjectiveConfig(_Section):
 
 
 class SearchConfig(_Section):
-    backend: Literal["optuna", "ray"] = "optuna"
+    # Optuna in-process. (Ray Tune on a cluster is planned; it will share `nas.search`.)
+    backend: Literal["optuna"] = "optuna"
     sampler: Literal["tpe", "nsga2", "random", "grid"] = "tpe"
     # "none"; "median" (single objective); "halving": successive halving within latency bands.
     pruner: Literal["none", "median", "halving"] = "halving"
@@ -178,12 +179,6 @@ class SearchConfig(_Section):
     seed: int = 0
     study_name: str = "mbv1-search"
     storage: str = "sqlite:///nas.db"
-    # Ray Tune only: cluster address ("auto" or host:port; None starts a local runtime),
-    # trials run at once and resources per trial.
-    ray_address: str | None = None
-    max_concurrent: int = Field(2, ge=1)
-    cpus_per_trial: float = Field(1, gt=0)
-    gpus_per_trial: float = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _stops(self) -> SearchConfig:

@@ -56,6 +56,11 @@ class Tracker:
         fingerprint: dict[str, Any],
         data_manifest: dict[str, Any] | None = None,
     ) -> None:
+        import os
+
+        # MLflow prints "View run ... at: URL" on stdout for HTTP stores, which would break
+        # `--json` output; the browse hint at the end of a search gives the URLs instead.
+        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         import mlflow
         from mlflow.entities import Param, RunTag
         from mlflow.tracking import MlflowClient
