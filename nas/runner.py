@@ -18,6 +18,7 @@ from nas.search import (
     open_study,
     prepare_data,
     prepare_latency,
+    trial_attrs,
     trial_state,
 )
 
@@ -34,6 +35,8 @@ class SearchSummary:
     messages: list[str] = field(default_factory=list)
     browse: dict[str, str] = field(default_factory=dict)
     parent_run_id: str | None = None
+    # Seconds spent after each trial on MLflow logging and the frontier refresh.
+    tracking_seconds: dict[int, float] = field(default_factory=dict)
 
 
 def status_line(trials, budget_ms: float) -> str:
@@ -98,10 +101,11 @@ def run_search(
 
     budget = cfg.latency.budget_ms
     messages: list[str] = []
+    tracking_seconds: dict[int, float] = {}
 
     def after_trial(study, frozen) -> None:
         state = trial_state(frozen)
-        a = frozen.user_attrs
+        a = trial_attrs(frozen)
         detail = a.get("reason") or ""
         if state == "complete":
             detail = f"top-1 {a.get('final_top1', 0):.2%}"
@@ -109,10 +113,12 @@ def run_search(
             f"trial {frozen.number:3d} {state:10s} {a.get('arch_name', ''):32s} "
             f"{a.get('latency_ms', 0):8.3f} ms  {detail}"
         )
+        t0 = time.perf_counter()
         trials = study.get_trials(deepcopy=False)
         if tracker is not None:
             tracker.log_trial(frozen)
             tracker.update_frontier(trials, step=frozen.number)
+        tracking_seconds[frozen.number] = time.perf_counter() - t0
         if status is not None:
             status(status_line(trials, budget))
 
@@ -147,7 +153,7 @@ def run_search(
     new = trials[before:]
     counts = Counter(trial_state(t) for t in trials)
     if new and all(trial_state(t) == "infeasible" for t in new):
-        fastest = min(t.user_attrs.get("latency_ms", float("inf")) for t in new)
+        fastest = min(trial_attrs(t).get("latency_ms", float("inf")) for t in new)
         messages.append(
             f"every candidate tried is over the {budget:g} ms budget (fastest "
             f"{fastest:.3f} ms): nothing was trained. Raise latency.budget_ms or "
@@ -156,7 +162,7 @@ def run_search(
     by_number = {t.number: t for t in trials}
     front_rows = []
     for p in frontier.front:
-        a = by_number[p.key].user_attrs
+        a = trial_attrs(by_number[p.key])
         front_rows.append(
             {
                 "trial": p.key,
@@ -179,4 +185,5 @@ def run_search(
         messages=messages,
         browse=tracker.browse_hint() if tracker else {},
         parent_run_id=tracker.parent_id if tracker else None,
+        tracking_seconds=tracking_seconds,
     )

@@ -157,6 +157,23 @@ def trial_latency(ctx: SearchContext, arch) -> dict[str, float]:
     }
 
 
+def trial_attrs(t) -> dict[str, Any]:
+    """Everything a trial recorded, as one flat dict.
+
+    The trial body writes its record in a few batched user attributes ("nas" and, per
+    epoch, "history") because every attribute is one storage transaction; this view
+    flattens them for readers.
+    """
+    a = dict(t.user_attrs.get("nas", {}))
+    history = t.user_attrs.get("history")
+    if history:
+        a["top1_history"] = history["top1"]
+        a["top5_history"] = history["top5"]
+        a.setdefault("train_images_per_s", history.get("train_images_per_s"))
+    a.update({k: v for k, v in t.user_attrs.items() if k not in ("nas", "history")})
+    return a
+
+
 def _peers(trial) -> list[Peer]:
     import optuna
 
@@ -164,10 +181,10 @@ def _peers(trial) -> list[Peer]:
     for t in trial.study.get_trials(deepcopy=False):
         if t.number == trial.number or t.state == optuna.trial.TrialState.FAIL:
             continue
-        history = t.user_attrs.get("top1_history")
-        lat = t.user_attrs.get("latency_ms")
+        history = t.user_attrs.get("history")
+        lat = t.user_attrs.get("nas", {}).get("latency_ms")
         if history and lat:
-            peers.append(Peer(lat, tuple(history)))
+            peers.append(Peer(lat, tuple(history["top1"])))
     return peers
 
 
@@ -175,7 +192,7 @@ def _finished_twin(trial, arch):
     import optuna
 
     for t in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-        if t.user_attrs.get("arch") == arch.to_dict() and t.values:
+        if t.user_attrs.get("nas", {}).get("arch") == arch.to_dict() and t.values:
             return t
     return None
 
@@ -192,47 +209,49 @@ def objective(ctx: SearchContext, trial) -> Any:
     arch = ctx.space.suggest(trial)
     twin = _finished_twin(trial, arch)
     if twin is not None:
-        # The sampler proposed a candidate already evaluated: reuse its result, not train
-        # it again (the same seed would give the same numbers).
-        for key, value in twin.user_attrs.items():
-            trial.set_user_attr(key, value)
-        trial.set_user_attr("duplicate_of", twin.number)
+        # The sampler proposed a candidate already evaluated: reuse its result rather than
+        # train it again (the same seed would give the same numbers).
+        trial.set_user_attr("nas", {**twin.user_attrs["nas"], "duplicate_of": twin.number})
+        if "history" in twin.user_attrs:
+            trial.set_user_attr("history", twin.user_attrs["history"])
         for key, value in (twin.constraints or {}).items():
             trial.set_constraint(key, value)
         return tuple(twin.values) if len(twin.values) > 1 else twin.values[0]
+
     macs, params = complexity(arch, ctx.cache.num_classes)
-    trial.set_user_attr("arch", arch.to_dict())
-    trial.set_user_attr("arch_name", arch.name)
-    trial.set_user_attr("macs", macs)
-    trial.set_user_attr("params", params)
+    rec: dict[str, Any] = {
+        "arch": arch.to_dict(),
+        "arch_name": arch.name,
+        "macs": macs,
+        "params": params,
+    }
     lat = trial_latency(ctx, arch)
-    for k, v in lat.items():
-        trial.set_user_attr(k, v)
+    rec.update(lat)
     budget = cfg.latency.budget_ms
     p90 = lat["latency_p90_ms"] if lat["latency_source"] == "measured" else None
     check = check_budget(lat["latency_ms"], p90, budget, cfg.latency.noise_policy)
-    trial.set_user_attr("latency_noisy", check.noisy)
+    rec["latency_noisy"] = check.noisy
     trial.set_constraint("latency", constraint_value(check.latency_ms, budget))
     multi = cfg.objective.kind == "multi"
     if not check.feasible:
-        trial.set_user_attr("state", "infeasible")
-        trial.set_user_attr(
-            "reason",
-            f"latency {check.latency_ms:.3f} ms over the {budget:g} ms budget: not trained",
+        rec["state"] = "infeasible"
+        rec["reason"] = (
+            f"latency {check.latency_ms:.3f} ms over the {budget:g} ms budget: not trained"
         )
-        trial.set_user_attr("overhead_s", time.perf_counter() - started)
+        rec["overhead_s"] = time.perf_counter() - started
+        trial.set_user_attr("nas", rec)
         return (0.0, lat["latency_ms"]) if multi else 0.0
 
+    rec["state"] = "running"
+    trial.set_user_attr("nas", rec)  # peers' halving rungs read this trial's latency
     halving = LatencyBandHalving() if multi and cfg.search.pruner == "halving" else None
-    history: list[float] = []
-    history5: list[float] = []
+    history: dict[str, Any] = {"top1": [], "top5": []}
 
     def report(epoch: int, metrics: dict[str, float]) -> bool:
-        history.append(metrics["top1"])
-        history5.append(metrics["top5"])
-        trial.set_user_attr("top1_history", history)
-        trial.set_user_attr("top5_history", history5)
-        trial.set_user_attr("train_images_per_s", metrics["train_images_per_s"])
+        history["top1"].append(metrics["top1"])
+        history["top5"].append(metrics["top5"])
+        history["train_images_per_s"] = metrics["train_images_per_s"]
+        trial.set_user_attr("history", history)
         if multi:
             return halving is not None and halving.should_prune(
                 epoch, metrics["top1"], lat["latency_ms"], _peers(trial)
@@ -253,24 +272,31 @@ def objective(ctx: SearchContext, trial) -> Any:
         resolution=arch.resolution,
         report=report,
     )
-    trial.set_user_attr("train_seconds", result.wall_seconds)
-    trial.set_user_attr("epochs_done", result.epochs_done)
-    trial.set_user_attr("best_top1", result.best_top1)
-    trial.set_user_attr("final_top1", result.final_top1)
-    trial.set_user_attr("final_top5", result.final_top5)
     tail = time.perf_counter()
+    rec.update(
+        {
+            "train_seconds": result.wall_seconds,
+            "epochs_done": result.epochs_done,
+            "best_top1": result.best_top1,
+            "final_top1": result.final_top1,
+            "final_top5": result.final_top5,
+            "train_images_per_s": result.train_images_per_s,
+        }
+    )
     if result.status == "diverged":
-        trial.set_user_attr("state", "failed")
-        trial.set_user_attr("reason", f"diverged: {result.reason}")
+        rec.update(state="failed", reason=f"diverged: {result.reason}")
+        trial.set_user_attr("nas", rec)
         raise TrialFailed(f"trial {trial.number} diverged: {result.reason}")
     if result.status == "stopped":
-        trial.set_user_attr("state", "pruned")
-        trial.set_user_attr("reason", f"pruned after epoch {result.epochs_done}")
-        trial.set_user_attr("overhead_s", overhead + time.perf_counter() - tail)
+        rec.update(
+            state="pruned",
+            reason=f"pruned after epoch {result.epochs_done}",
+            overhead_s=overhead + time.perf_counter() - tail,
+        )
+        trial.set_user_attr("nas", rec)
         raise optuna.TrialPruned(f"pruned after epoch {result.epochs_done}")
-    trial.set_user_attr("state", "complete")
-    trial.set_user_attr("reason", "")
-    trial.set_user_attr("overhead_s", overhead + time.perf_counter() - tail)
+    rec.update(state="complete", reason="", overhead_s=overhead + time.perf_counter() - tail)
+    trial.set_user_attr("nas", rec)
     top1 = result.final_top1
     if multi:
         return top1, lat["latency_ms"]
@@ -333,7 +359,7 @@ def trial_state(t) -> str:
         return "failed"
     if t.state == optuna.trial.TrialState.PRUNED:
         return "pruned"
-    return t.user_attrs.get("state", "complete")
+    return t.user_attrs.get("nas", {}).get("state", "complete")
 
 
 def frontier_points(trials, budget_ms: float) -> list[Point]:
@@ -342,8 +368,8 @@ def frontier_points(trials, budget_ms: float) -> list[Point]:
     for t in trials:
         if trial_state(t) != "complete":
             continue
-        acc = t.user_attrs.get("final_top1")
-        lat = t.user_attrs.get("latency_ms")
+        rec = t.user_attrs.get("nas", {})
+        acc, lat = rec.get("final_top1"), rec.get("latency_ms")
         if acc is None or lat is None:
             continue
         points.append(Point(t.number, float(acc), float(lat), lat <= budget_ms))

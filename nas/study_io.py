@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nas.search import compute_frontier, mask_password
+from nas.search import compute_frontier, mask_password, trial_attrs
 
 
 def load_study(study_name: str, storage: str):
@@ -31,7 +31,7 @@ def frontier_report(study) -> dict[str, Any]:
     by_number = {t.number: t for t in trials}
     rows = []
     for p in frontier.front:
-        a = by_number[p.key].user_attrs
+        a = trial_attrs(by_number[p.key])
         rows.append(
             {
                 "trial": p.key,

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from nas.config import ExperimentConfig
-from nas.search import Frontier, compute_frontier, mask_password, trial_state
+from nas.search import Frontier, compute_frontier, mask_password, trial_attrs, trial_state
 
 _PLOT_PNG = "pareto.png"
 _PLOT_HTML = "pareto.html"
@@ -32,7 +32,7 @@ def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
 
 
 def trial_row(t) -> dict[str, Any]:
-    a = t.user_attrs
+    a = trial_attrs(t)
     return {
         "number": t.number,
         "state": trial_state(t),
@@ -139,7 +139,7 @@ class Tracker:
     def log_trial(self, t) -> str:
         from mlflow.entities import Metric, Param, RunStatus, RunTag
 
-        a = t.user_attrs
+        a = trial_attrs(t)
         state = trial_state(t)
         reason = a.get("reason", "")
         if state == "failed" and not reason:
@@ -155,11 +155,13 @@ class Tracker:
             "pareto": "false",
         }
         run_id = self.children.get(t.number)
+        existing_params: set[str] = set()
         if run_id is None:
             run_id = self.client.create_run(self.experiment_id, tags=tags).info.run_id
             self.children[t.number] = run_id
-        else:
+        else:  # logged by an earlier, interrupted search: params cannot be logged twice
             self.client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+            existing_params = set(self.client.get_run(run_id).data.params)
         now = int(time.time() * 1000)
         params = [
             Param(k, json.dumps(v) if isinstance(v, list) else str(v))
@@ -188,8 +190,7 @@ class Tracker:
                 Metric(name, float(v), now, step)
                 for step, v in enumerate(a.get(key) or [], start=1)
             ]
-        existing = {p for p in self.client.get_run(run_id).data.params} if params else set()
-        params = [p for p in params if p.key not in existing]
+        params = [p for p in params if p.key not in existing_params]
         self.client.log_batch(run_id, metrics=metrics, params=params)
         status = {"failed": RunStatus.FAILED}.get(state, RunStatus.FINISHED)
         self.client.set_terminated(run_id, RunStatus.to_string(status))
@@ -197,6 +198,8 @@ class Tracker:
 
     # -- the frontier on the parent run -----------------------------------------------------
     def update_frontier(self, trials, step: int, force_plots: bool = False) -> Frontier:
+        from mlflow.entities import Metric
+
         frontier = compute_frontier(trials, self.budget)
         keys = frontier.keys
         for number, run_id in self.children.items():
@@ -204,8 +207,14 @@ class Tracker:
             if self._pareto_tag.get(number) != on:
                 self.client.set_tag(run_id, "pareto", "true" if on else "false")
                 self._pareto_tag[number] = on
-        self.client.log_metric(self.parent_id, "hypervolume", frontier.hypervolume, step=step)
-        self.client.log_metric(self.parent_id, "frontier_size", len(frontier.front), step=step)
+        now = int(time.time() * 1000)
+        self.client.log_batch(
+            self.parent_id,
+            metrics=[
+                Metric("hypervolume", frontier.hypervolume, now, step),
+                Metric("frontier_size", len(frontier.front), now, step),
+            ],
+        )
         if keys != self._front_keys or force_plots:
             self._front_keys = set(keys)
             rows = [trial_row(t) for t in trials]

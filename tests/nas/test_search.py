@@ -19,6 +19,7 @@ from mlflow.tracking import MlflowClient
 
 from nas.cli import main
 from nas.pareto import Point, dominates
+from nas.search import trial_attrs
 
 BASE = {
     "space": {
@@ -94,15 +95,11 @@ def check_mlflow(client, parents, children, study):
     assert all(c.data.tags["mlflow.parentRunId"] in parent_ids for c in children)
     by_number = {int(c.data.tags["trial_number"]): c for c in children}
     budget = study.user_attrs["budget_ms"]
+    attrs = {t.number: trial_attrs(t) for t in trials}
     points = [
-        Point(
-            t.number,
-            t.user_attrs["final_top1"],
-            t.user_attrs["latency_ms"],
-            t.user_attrs["latency_ms"] <= budget,
-        )
-        for t in trials
-        if t.user_attrs.get("state") == "complete"
+        Point(n, a["final_top1"], a["latency_ms"], a["latency_ms"] <= budget)
+        for n, a in attrs.items()
+        if a.get("state") == "complete"
     ]
     front = {
         p.key
@@ -112,14 +109,15 @@ def check_mlflow(client, parents, children, study):
     for t in trials:
         run = by_number[t.number]
         assert (run.data.tags["pareto"] == "true") == (t.number in front), t.number
-        assert run.data.tags["state"] == t.user_attrs.get("state", "failed")
-        assert run.data.params["width_mult"] == str(t.user_attrs["arch"]["width_mult"])
+        a = attrs[t.number]
+        assert run.data.tags["state"] == a["state"]
+        assert run.data.params["width_mult"] == str(a["arch"]["width_mult"])
         for key in ("macs", "params", "latency_ms"):
-            assert run.data.metrics[key] == pytest.approx(t.user_attrs[key])
-        if t.user_attrs.get("state") == "complete":
+            assert run.data.metrics[key] == pytest.approx(a[key])
+        if a["state"] == "complete":
             history = client.get_metric_history(run.info.run_id, "top1")
             assert [m.step for m in history] == [1, 2]
-            assert [m.value for m in history] == pytest.approx(t.user_attrs["top1_history"])
+            assert [m.value for m in history] == pytest.approx(a["top1_history"])
             assert run.data.metrics["train_images_per_s"] > 0
     return front
 
@@ -183,8 +181,8 @@ def test_budget_rules_out_everything(workdir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "over the 0.0001 ms budget" in result.output and "nothing was trained" in result.output
     study = optuna.load_study(study_name="none", storage=f"sqlite:///{tmp_path / 'nas.db'}")
-    assert [t.user_attrs["state"] for t in study.trials] == ["infeasible"] * 3
-    assert all("train_seconds" not in t.user_attrs for t in study.trials)
+    assert [trial_attrs(t)["state"] for t in study.trials] == ["infeasible"] * 3
+    assert all("train_seconds" not in trial_attrs(t) for t in study.trials)
     assert all(t.constraints["latency"] > 0 for t in study.trials)
     assert time.perf_counter() - start < 60
 
@@ -200,7 +198,7 @@ def test_failing_trials_do_not_stop_the_search(workdir, tmp_path):
     assert summary["counts"] == {"failed": 3}
     study = optuna.load_study(study_name="fail", storage=f"sqlite:///{tmp_path / 'nas.db'}")
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 3
-    assert all("diverged" in t.user_attrs["reason"] for t in study.trials)
+    assert all("diverged" in trial_attrs(t)["reason"] for t in study.trials)
     _, _, children = runs_of(tmp_path)
     assert sorted(c.data.tags["state"] for c in children) == ["failed"] * 3
     assert all("diverged" in c.data.tags["reason"] for c in children)
