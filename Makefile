@@ -26,10 +26,11 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The main job on embedded defaults: a synthetic ILSVRC-shaped set, a search against a
+# latency budget (SQLite study, local MLflow store under runs/demo), then the frontier.
 demo: $(VENV)/.installed
-	$(BIN)/nas describe --width 1.0 --resolution 224 --depths 1,2,2,6,2
-	$(BIN)/nas describe --width 0.5 --resolution 160 --depths 1,2,2,6,2
-	$(BIN)/nas describe --width 1.0 --resolution 224 --depths 1,2,2,1,2
+	$(BIN)/nas search -c configs/demo.yaml
+	$(BIN)/nas pareto --study demo --storage sqlite:///runs/demo/nas.db
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -41,4 +42,4 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info runs

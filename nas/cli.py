@@ -353,7 +353,10 @@ def search_cmd(
         bars.append(bar)
         return bar
 
-    say = (lambda line: stderr.print(line, highlight=False)) if not as_json else (lambda _: None)
+    def say(line: str) -> None:
+        if not as_json:
+            stderr.print(line, highlight=False, soft_wrap=True)
+
     try:
         with stderr.status("starting", spinner="dots") as live:
 
@@ -377,9 +380,12 @@ def search_cmd(
     if summary.browse:
         b = summary.browse
         if b["command"]:
-            console.print(f"browse: {b['command']}   (then open the URLs below)")
-        console.print(f"  runs table: {b['experiment_url']}")
-        console.print(f"  this search (Artifacts tab: pareto.png, pareto.html): {b['run_url']}")
+            console.print(f"browse: {b['command']}   (then open the URLs below)", soft_wrap=True)
+        console.print(f"  runs table: {b['experiment_url']}", soft_wrap=True)
+        console.print(
+            f"  this search (Artifacts tab: pareto.png, pareto.html): {b['run_url']}",
+            soft_wrap=True,
+        )
     if summary.interrupted:
         raise SystemExit(130)
 

@@ -369,6 +369,8 @@ def frontier_points(trials, budget_ms: float) -> list[Point]:
         if trial_state(t) != "complete":
             continue
         rec = t.user_attrs.get("nas", {})
+        if "duplicate_of" in rec:
+            continue  # the same candidate as an earlier trial: one point, not two
         acc, lat = rec.get("final_top1"), rec.get("latency_ms")
         if acc is None or lat is None:
             continue

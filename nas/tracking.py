@@ -55,6 +55,7 @@ class Tracker:
         study,
         fingerprint: dict[str, Any],
         data_manifest: dict[str, Any] | None = None,
+        plot_interval_s: float = 20.0,
     ) -> None:
         import os
 
@@ -71,11 +72,16 @@ class Tracker:
         self.uri = cfg.tracking.tracking_uri
         self.client = MlflowClient(self.uri)
         exp = self.client.get_experiment_by_name(cfg.tracking.experiment_name)
-        self.experiment_id = (
-            exp.experiment_id
-            if exp is not None
-            else self.client.create_experiment(cfg.tracking.experiment_name)
-        )
+        if exp is not None:
+            self.experiment_id = exp.experiment_id
+        else:
+            # Local stores: artifacts beside the experiment's other outputs, not in ./mlruns.
+            location = None
+            if not self.uri.startswith(("http://", "https://", "databricks")):
+                location = (cfg.workdir.resolve() / "mlartifacts").as_uri()
+            self.experiment_id = self.client.create_experiment(
+                cfg.tracking.experiment_name, artifact_location=location
+            )
         tags = {
             "mlflow.runName": f"search-{study.study_name}-{time.strftime('%Y%m%d-%H%M%S')}",
             "role": "search",
@@ -133,6 +139,11 @@ class Tracker:
             self._pareto_tag[number] = r.data.tags.get("pareto") == "true"
         self._front_keys: set[int] | None = None
         self._table_logged = False
+        # Plots take ~0.3 s to render: redrawn when the frontier changes, at most every
+        # `plot_interval_s` (every trial, for proxies that train for minutes), and at the end.
+        self.plot_interval_s = plot_interval_s
+        self._last_plot = float("-inf")
+        self._plots_stale = False
         del mlflow
 
     # -- one child run per trial ------------------------------------------------------------
@@ -215,10 +226,14 @@ class Tracker:
                 Metric("frontier_size", len(frontier.front), now, step),
             ],
         )
-        if keys != self._front_keys or force_plots:
+        if keys != self._front_keys:
             self._front_keys = set(keys)
-            rows = [trial_row(t) for t in trials]
-            self._log_artifacts(rows, frontier)
+            self._plots_stale = True
+        due = time.monotonic() - self._last_plot >= self.plot_interval_s
+        if force_plots or (self._plots_stale and due):
+            self._log_artifacts([trial_row(t) for t in trials], frontier)
+            self._last_plot = time.monotonic()
+            self._plots_stale = False
         return frontier
 
     def _log_artifacts(self, rows: list[dict[str, Any]], frontier: Frontier) -> None:
@@ -274,7 +289,10 @@ class Tracker:
         """How to open the runs: the `mlflow ui` command and the URLs of experiment and run."""
         base = self.uri if self.uri.startswith("http") else "http://127.0.0.1:5000"
         exp_url = f"{base}/#/experiments/{self.experiment_id}?workflowType=machine_learning"
-        run_url = f"{base}/#/experiments/{self.experiment_id}/runs/{self.parent_id}"
+        run_url = (
+            f"{base}/#/experiments/{self.experiment_id}/runs/{self.parent_id}"
+            "/artifacts/pareto.png?workflowType=machine_learning"
+        )
         command = (
             "" if self.uri.startswith("http") else f"mlflow ui --backend-store-uri {self.uri}"
         )
