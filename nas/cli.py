@@ -116,18 +116,40 @@ def main() -> None:
     show_default=True,
     help="Classifier outputs.",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Read the candidate (and class count) from a `nas export` file instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def describe(width_mult, resolution, depths, depth_mult, channel_rounding, num_classes, as_json):
+def describe(
+    width_mult, resolution, depths, depth_mult, channel_rounding, num_classes, config_path, as_json
+):
     """Print a candidate's layer table with exact mult-adds and parameters."""
     from nas.describe import describe as describe_arch
 
-    arch = arch_from_options(
-        width_mult=width_mult,
-        resolution=resolution,
-        depths=depths,
-        depth_mult=depth_mult,
-        channel_rounding=channel_rounding,
-    )
+    if config_path is not None:
+        from nas.export import read_record
+        from search_spaces import ArchConfig
+
+        try:
+            record = read_record(config_path)
+            arch = ArchConfig.from_dict(record["arch"])
+        except ValueError as err:
+            raise click.UsageError(str(err)) from None
+        source = click.get_current_context().get_parameter_source("num_classes")
+        if source.name == "DEFAULT" and record.get("num_classes"):
+            num_classes = int(record["num_classes"])
+    else:
+        arch = arch_from_options(
+            width_mult=width_mult,
+            resolution=resolution,
+            depths=depths,
+            depth_mult=depth_mult,
+            channel_rounding=channel_rounding,
+        )
     try:
         summary = describe_arch(arch, num_classes)
     except ValueError as err:
@@ -415,6 +437,139 @@ def pareto_cmd(study_name, storage, as_json):
     from nas.console import print_frontier
 
     print_frontier(report["frontier"], report["hypervolume"], report["budget_ms"])
+
+
+@main.command("export")
+@click.option("--study", "study_name", required=True)
+@click.option("--storage", default="sqlite:///nas.db", show_default=True)
+@click.option(
+    "--max-latency-ms", type=float, default=None, help="Budget T (default: the study's budget)."
+)
+@click.option("--pick", default="accuracy", show_default=True, help="accuracy | knee | trial:N")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="best.yaml or best.json; model files are written beside it.",
+)
+@click.option("--all-pareto", is_flag=True, help="Export every frontier point under T.")
+@click.option(
+    "--train-epochs",
+    type=int,
+    default=None,
+    help="Retrain for E epochs and write safetensors, TorchScript and ONNX.",
+)
+@click.option(
+    "--tracking-uri", default=None, help="MLflow store (default: the one the search logged to)."
+)
+@click.option(
+    "--register-name",
+    default="mbv1",
+    show_default=True,
+    help="Registered model name, when trained ('' to skip registering).",
+)
+@click.option("--json", "as_json", is_flag=True)
+def export_cmd(
+    study_name,
+    storage,
+    max_latency_ms,
+    pick,
+    out,
+    all_pareto,
+    train_epochs,
+    tracking_uri,
+    register_name,
+    as_json,
+):
+    """Write the chosen configuration with its provenance; optionally a trained model."""
+    from nas.export import budget_alias, export_record, pick_trial, write_record
+    from nas.search import compute_frontier, trial_attrs
+    from nas.study_io import load_study
+
+    if train_epochs is not None and train_epochs < 1:
+        raise click.UsageError(f"--train-epochs must be >= 1, got {train_epochs}")
+    try:
+        study = load_study(study_name, storage)
+        budget = (
+            max_latency_ms if max_latency_ms is not None else study.user_attrs.get("budget_ms")
+        )
+        if all_pareto:
+            best = pick_trial(study, "accuracy", budget)  # raises when nothing meets T
+            trials = study.get_trials(deepcopy=False)
+            meeting = [t for t in trials if t.number in compute_frontier(trials, budget).keys]
+            chosen = sorted(meeting, key=lambda t: trial_attrs(t)["latency_ms"]) or [best]
+        else:
+            chosen = [pick_trial(study, pick, budget)]
+        tracking = tracking_uri or (study.user_attrs.get("tracking") or {}).get("tracking_uri")
+        results = []
+        for t in chosen:
+            record = export_record(
+                study, t, storage=storage, tracking_uri=tracking, max_latency_ms=budget, pick=pick
+            )
+            path = (
+                out if not all_pareto else out.with_name(f"{out.stem}-trial{t.number}{out.suffix}")
+            )
+            entry = {
+                "trial": t.number,
+                "file": str(path),
+                "arch": record["arch"],
+                "top1": record["metrics"]["top1"],
+                "latency_ms": record["metrics"]["latency_ms"],
+            }
+            if train_epochs:
+                from nas.export import train_and_export
+
+                alias = (
+                    budget_alias(budget)
+                    if not all_pareto
+                    else (
+                        budget_alias(round(record["metrics"]["latency_ms"], 2)) + f"_t{t.number}"
+                    )
+                )
+                trained = train_and_export(
+                    record,
+                    path,
+                    train_epochs,
+                    register_name=register_name or None,
+                    tracking_uri=tracking,
+                    alias=alias,
+                )
+                record["trained"] = {
+                    "epochs": train_epochs,
+                    "weights": str(trained.weights),
+                    "torchscript": str(trained.torchscript),
+                    "onnx": str(trained.onnx),
+                    "onnx_max_abs_diff": trained.onnx_max_abs_diff,
+                    "official_val_top1": trained.official_val_top1,
+                    "latency": trained.latency,
+                    "registered": trained.registered,
+                }
+                entry["trained"] = {k: v for k, v in record["trained"].items() if k != "latency"}
+                entry["trained"]["latency_ms"] = trained.latency["median_ms"]
+            write_record(record, path)
+            results.append(entry)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        echo_json(results if all_pareto else results[0])
+        return
+    from nas.console import console
+
+    for e in results:
+        console.print(
+            f"trial {e['trial']}: top-1 {e['top1']:.2%}, {e['latency_ms']:.3f} ms -> {e['file']}",
+            soft_wrap=True,
+        )
+        if "trained" in e:
+            tr = e["trained"]
+            console.print(
+                f"  weights {tr['weights']}, TorchScript {tr['torchscript']}, ONNX "
+                f"{tr['onnx']} (max diff {tr['onnx_max_abs_diff']:.1e}); "
+                f"re-measured {tr['latency_ms']:.3f} ms",
+                soft_wrap=True,
+            )
+            if tr.get("registered"):
+                console.print(f"  registered: {tr['registered']['uri']}", soft_wrap=True)
 
 
 @main.group()

@@ -87,6 +87,30 @@ def run_search(
     )
     ctx = SearchContext(cfg=cfg, cache=cache, table=table, fingerprint=fingerprint)
     study = open_study(cfg)
+    # Provenance that `nas export` reads back from the study alone.
+    study.set_user_attr(
+        "data",
+        {
+            "cache_path": str(cache.path.resolve()),
+            "content_hash": cache.content_hash,
+            "source_root": cache.manifest["source_root"],
+            "num_classes": cache.num_classes,
+            "wnids": cache.manifest["wnids"],
+            "spec": cache.manifest["spec"],
+            "size": cache.size,
+        },
+    )
+    study.set_user_attr("training", cfg.training.to_train_config().to_dict())
+    study.set_user_attr("latency_fingerprint", fingerprint)
+    study.set_user_attr("latency_measure", cfg.latency.measure_config().to_dict())
+    if cfg.tracking.enabled:
+        study.set_user_attr(
+            "tracking",
+            {
+                "tracking_uri": cfg.tracking.tracking_uri,
+                "experiment_name": cfg.tracking.experiment_name,
+            },
+        )
     before = len(study.trials)
     if before:
         say(f"continuing study {study.study_name!r}: {before} trial(s) already there")
