@@ -252,6 +252,7 @@ def train_and_export(
     model = model.eval().to("cpu", memory_format=torch.contiguous_format)
 
     out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     stem = out.with_suffix("")
     weights = stem.with_suffix(".safetensors")
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))

@@ -165,6 +165,8 @@ class Tracker:
             "reason": str(reason)[:5000],
             "pareto": "false",
         }
+        if "duplicate_of" in a:
+            tags["duplicate_of"] = str(a["duplicate_of"])
         run_id = self.children.get(t.number)
         existing_params: set[str] = set()
         if run_id is None:

@@ -99,7 +99,8 @@ def check_mlflow(client, parents, children, study):
     points = [
         Point(n, a["final_top1"], a["latency_ms"], a["latency_ms"] <= budget)
         for n, a in attrs.items()
-        if a.get("state") == "complete"
+        # a re-proposed candidate reuses the first trial's result: one point, not two
+        if a.get("state") == "complete" and "duplicate_of" not in a
     ]
     front = {
         p.key
