@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -267,3 +268,65 @@ def test_search_against_a_real_mlflow_server(workdir, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_single_objective_mnas_with_measured_latency(workdir, tmp_path):
+    exp = write_experiment(
+        workdir,
+        tmp_path,
+        objective={"kind": "mnas"},
+        latency={"mode": "measure", "min_repeats": 3, "min_seconds": 0.01},
+        search={"n_trials": 3, "study_name": "mnas", "pruner": "median", "sampler": "tpe"},
+    )
+    summary = run(["search", "-c", str(exp), "--json"])
+    assert sum(summary["counts"].values()) == 3
+    study = optuna.load_study(study_name="mnas", storage=f"sqlite:///{tmp_path / 'nas.db'}")
+    assert len(study.directions) == 1
+    for t in study.trials:
+        a = trial_attrs(t)
+        assert a["latency_source"] == "measured" and a["latency_samples"] >= 3
+        if a["state"] == "complete":
+            expected = a["final_top1"] * (a["latency_ms"] / 100.0) ** -0.07
+            assert t.value == pytest.approx(expected)
+
+
+def test_ctrl_c_keeps_finished_trials(workdir, tmp_path):
+    exp = write_experiment(
+        workdir, tmp_path, training={"epochs": 4}, search={"n_trials": 50, "study_name": "int"}
+    )
+    # Make sure the data and the table exist so the child starts trials at once.
+    run(
+        ["search", "-c", str(exp), "--n-trials", "1", "--study", "warm", "--no-tracking", "--json"]
+    )
+    nas = Path(sys.executable).with_name("nas")
+    proc = subprocess.Popen(
+        [str(nas), "search", "-c", str(exp)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    storage = f"sqlite:///{tmp_path / 'nas.db'}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.5)
+        try:
+            study = optuna.load_study(study_name="int", storage=storage)
+        except KeyError:
+            continue
+        states = [t.state for t in study.trials]
+        if states.count(optuna.trial.TrialState.COMPLETE) >= 2 and states[-1] == (
+            optuna.trial.TrialState.RUNNING
+        ):
+            break
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, output
+    assert "interrupted" in output
+    study = optuna.load_study(study_name="int", storage=storage)
+    states = [t.state for t in study.trials]
+    assert optuna.trial.TrialState.RUNNING not in states
+    assert states[-1] == optuna.trial.TrialState.FAIL  # the running trial, marked
+    assert states.count(optuna.trial.TrialState.COMPLETE) >= 2
+    _, parents, children = runs_of(tmp_path)
+    assert parents[0].info.status == "KILLED"
+    assert len(children) == len(study.trials)
