@@ -14,6 +14,7 @@ from nas.search import (
     SearchContext,
     TrialFailed,
     compute_frontier,
+    frontier_rows,
     objective,
     open_study,
     prepare_data,
@@ -183,20 +184,7 @@ def run_search(
             f"{fastest:.3f} ms): nothing was trained. Raise latency.budget_ms or "
             "shrink the space (smaller width or resolution)."
         )
-    by_number = {t.number: t for t in trials}
-    front_rows = []
-    for p in frontier.front:
-        a = trial_attrs(by_number[p.key])
-        front_rows.append(
-            {
-                "trial": p.key,
-                "arch": a.get("arch_name"),
-                "macs": a.get("macs"),
-                "params": a.get("params"),
-                "latency_ms": p.latency_ms,
-                "top1": p.accuracy,
-            }
-        )
+    front_rows = frontier_rows(frontier, trials)
     say(f"search took {time.perf_counter() - start:.1f}s; " + status_line(trials, budget))
     return SearchSummary(
         study_name=study.study_name,

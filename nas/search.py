@@ -392,3 +392,23 @@ class Frontier:
 def compute_frontier(trials, budget_ms: float) -> Frontier:
     points = frontier_points(trials, budget_ms)
     return Frontier(points, pareto_front(points), hypervolume(points, budget_ms))
+
+
+def frontier_rows(frontier: Frontier, trials) -> list[dict[str, Any]]:
+    """The frontier as plain rows (sorted by latency) for tables and JSON."""
+    by_number = {t.number: t for t in trials}
+    rows = []
+    for p in frontier.front:
+        a = trial_attrs(by_number[p.key])
+        rows.append(
+            {
+                "trial": p.key,
+                "arch": a.get("arch_name"),
+                "arch_config": a.get("arch"),
+                "macs": a.get("macs"),
+                "params": a.get("params"),
+                "latency_ms": p.latency_ms,
+                "top1": p.accuracy,
+            }
+        )
+    return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nas.search import compute_frontier, mask_password, trial_attrs
+from nas.search import compute_frontier, frontier_rows, mask_password
 
 
 def load_study(study_name: str, storage: str):
@@ -28,21 +28,7 @@ def frontier_report(study) -> dict[str, Any]:
     budget = float(study.user_attrs.get("budget_ms", float("inf")))
     trials = study.get_trials(deepcopy=False)
     frontier = compute_frontier(trials, budget)
-    by_number = {t.number: t for t in trials}
-    rows = []
-    for p in frontier.front:
-        a = trial_attrs(by_number[p.key])
-        rows.append(
-            {
-                "trial": p.key,
-                "arch": a.get("arch_name"),
-                "arch_config": a.get("arch"),
-                "macs": a.get("macs"),
-                "params": a.get("params"),
-                "latency_ms": p.latency_ms,
-                "top1": p.accuracy,
-            }
-        )
+    rows = frontier_rows(frontier, trials)
     return {
         "study": study.study_name,
         "budget_ms": budget,
