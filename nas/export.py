@@ -260,8 +260,13 @@ def train_and_export(
     torchscript = stem.with_suffix(".torchscript.pt")
     with torch.no_grad():
         torch.jit.save(torch.jit.trace(model, example), str(torchscript))
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ValueError(
+            "exporting a trained model needs ONNX: pip install 'mbv1-nas[onnx]'"
+        ) from None
     onnx_path = export_onnx(model, example, stem.with_suffix(".onnx"), dynamic_batch=True)
-    import onnxruntime as ort
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     probe = torch.randn(4, 3, arch.resolution, arch.resolution)
