@@ -294,12 +294,22 @@ def train_and_export(
     registered = None
     if register_name:
         registered = _log_and_register(
-            model, example, record, register_name, tracking_uri, alias, official, latency
+            model,
+            example,
+            record,
+            register_name,
+            tracking_uri,
+            alias,
+            official,
+            latency,
+            out.parent,
         )
     return TrainedExport(weights, torchscript, onnx_path, diff, official, latency, registered)
 
 
-def _log_and_register(model, example, record, name, tracking_uri, alias, official, latency):
+def _log_and_register(
+    model, example, record, name, tracking_uri, alias, official, latency, artifact_dir: Path
+):
     import mlflow
     import torch
     from mlflow.models import infer_signature
@@ -308,7 +318,16 @@ def _log_and_register(model, example, record, name, tracking_uri, alias, officia
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
     prov = record["provenance"]
-    mlflow.set_experiment(f"{prov['study']}-export")
+    name_exp = f"{prov['study']}-export"
+    uri = mlflow.get_tracking_uri()
+    if mlflow.get_experiment_by_name(name_exp) is None and not uri.startswith(
+        ("http", "databricks")
+    ):
+        # Local stores: artifacts beside the exported files, not in ./mlruns.
+        mlflow.create_experiment(
+            name_exp, artifact_location=(artifact_dir / "mlartifacts").resolve().as_uri()
+        )
+    mlflow.set_experiment(name_exp)
     x = example.numpy()
     with torch.no_grad():
         y = model(example).numpy()
