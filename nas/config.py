@@ -169,8 +169,9 @@ class ObjectiveConfig(_Section):
 
 
 class SearchConfig(_Section):
-    # Optuna in-process. (Ray Tune on a cluster is planned; it will share `nas.search`.)
-    backend: Literal["optuna"] = "optuna"
+    # "optuna": trials one after another in this process. "ray": Ray Tune runs trials in
+    # parallel on a Ray cluster; each Tune trial is one Optuna trial of the same study.
+    backend: Literal["optuna", "ray"] = "optuna"
     sampler: Literal["tpe", "nsga2", "random", "grid"] = "tpe"
     # "none"; "median" (single objective); "halving": successive halving within latency bands.
     pruner: Literal["none", "median", "halving"] = "halving"
@@ -179,6 +180,14 @@ class SearchConfig(_Section):
     seed: int = 0
     study_name: str = "mbv1-search"
     storage: str = "sqlite:///nas.db"
+
+    # Ray only: cluster address ("auto", "ray://host:10001"; None starts a local runtime),
+    # trials at once, and resources per trial. Use a storage every worker reaches
+    # (PostgreSQL, or SQLite on a shared disk for a single machine).
+    ray_address: str | None = None
+    max_concurrent: int = Field(2, ge=1)
+    cpus_per_trial: float = Field(1, gt=0)
+    gpus_per_trial: float = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _stops(self) -> SearchConfig:

@@ -12,10 +12,8 @@ from typing import Any
 from nas.config import ExperimentConfig
 from nas.search import (
     SearchContext,
-    TrialFailed,
     compute_frontier,
     frontier_rows,
-    objective,
     open_study,
     prepare_data,
     prepare_latency,
@@ -150,14 +148,14 @@ def run_search(
     interrupted = False
     start = time.perf_counter()
     try:
-        study.optimize(
-            lambda trial: objective(ctx, trial),
-            n_trials=cfg.search.n_trials,
-            timeout=cfg.search.timeout_s,
-            catch=(TrialFailed, RuntimeError, ValueError, MemoryError, FloatingPointError),
-            callbacks=[after_trial],
-            gc_after_trial=False,
-        )
+        if cfg.search.backend == "ray":
+            from nas.backends import run_ray
+
+            run_ray(ctx, study, after_trial, say)
+        else:
+            from nas.backends import run_local
+
+            run_local(ctx, study, after_trial)
     except KeyboardInterrupt:
         interrupted = True
         messages.append(

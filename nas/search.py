@@ -197,8 +197,13 @@ def _finished_twin(trial, arch):
     return None
 
 
-def objective(ctx: SearchContext, trial) -> Any:
-    """The trial body shared by every backend; returns Optuna's objective value(s)."""
+def objective(
+    ctx: SearchContext, trial, on_epoch: Callable[[int, dict], None] | None = None
+) -> Any:
+    """The trial body shared by every backend; returns Optuna's objective value(s).
+
+    `on_epoch(epoch, metrics)` lets a backend forward per-epoch metrics (Ray Tune reports).
+    """
     import optuna
 
     from search_spaces import build_model, complexity
@@ -252,6 +257,8 @@ def objective(ctx: SearchContext, trial) -> Any:
         history["top5"].append(metrics["top5"])
         history["train_images_per_s"] = metrics["train_images_per_s"]
         trial.set_user_attr("history", history)
+        if on_epoch is not None:
+            on_epoch(epoch, {**metrics, "optuna_trial": trial.number})
         if multi:
             return halving is not None and halving.should_prune(
                 epoch, metrics["top1"], lat["latency_ms"], _peers(trial)
@@ -303,17 +310,19 @@ def objective(ctx: SearchContext, trial) -> Any:
     return mnas_reward(top1, lat["latency_ms"], budget, cfg.objective.mnas_w)
 
 
-def make_sampler(cfg: ExperimentConfig):
+def make_sampler(cfg: ExperimentConfig, worker: int = 0):
+    """The configured sampler; `worker` offsets the seed so parallel workers differ."""
     import optuna
 
     s = cfg.search
+    seed = s.seed + 7919 * worker
     if s.sampler == "tpe":
-        return optuna.samplers.TPESampler(seed=s.seed)
+        return optuna.samplers.TPESampler(seed=seed)
     if s.sampler == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=s.seed)
+        return optuna.samplers.NSGAIISampler(seed=seed)
     if s.sampler == "random":
-        return optuna.samplers.RandomSampler(seed=s.seed)
-    return optuna.samplers.GridSampler(cfg.space.to_search_space().grid(), seed=s.seed)
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.GridSampler(cfg.space.to_search_space().grid(), seed=seed)
 
 
 def make_pruner(cfg: ExperimentConfig):

@@ -330,3 +330,34 @@ def test_ctrl_c_keeps_finished_trials(workdir, tmp_path):
     _, parents, children = runs_of(tmp_path)
     assert parents[0].info.status == "KILLED"
     assert len(children) == len(study.trials)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["optuna", "ray"])
+def test_backend_contract(workdir, tmp_path, backend):
+    """What every backend must do: the same study, trial records, MLflow mirror, frontier."""
+    exp = write_experiment(
+        workdir,
+        tmp_path,
+        search={
+            "backend": backend,
+            "n_trials": 3,
+            "max_concurrent": 2,
+            "study_name": f"c-{backend}",
+        },
+    )
+    summary = run(["search", "-c", str(exp), "--json"])
+    study = optuna.load_study(
+        study_name=f"c-{backend}", storage=f"sqlite:///{tmp_path / 'nas.db'}"
+    )
+    assert len(study.trials) == 3 and sum(summary["counts"].values()) == 3
+    for t in study.trials:
+        a = trial_attrs(t)
+        assert a["state"] in ("complete", "pruned", "infeasible", "failed")
+        assert a["macs"] > 0 and a["latency_ms"] > 0 and "arch" in a
+        if a["state"] == "complete":
+            assert len(a["top1_history"]) == 2 and t.values[1] == a["latency_ms"]
+    client, parents, children = runs_of(tmp_path)
+    assert len(parents) == 1 and parents[0].data.tags["backend"] == backend
+    front = check_mlflow(client, parents, children, study)
+    assert {row["trial"] for row in summary["frontier"]} == front
