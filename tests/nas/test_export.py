@@ -116,8 +116,9 @@ def test_export_picks_the_right_trial_and_rebuilds(searched, tmp_path):
     arch = ArchConfig.from_dict(record["arch"])
     macs, params = complexity(arch, record["num_classes"])
     assert (macs, params) == (record["metrics"]["macs"], record["metrics"]["params"])
-    model = build_model(arch, record["num_classes"])
-    assert model(torch.randn(1, 3, arch.resolution, arch.resolution)).shape == (1, 4)
+    model = build_model(arch, record["num_classes"]).eval()
+    with torch.no_grad():
+        assert model(torch.randn(2, 3, arch.resolution, arch.resolution)).shape == (2, 4)
     prov = record["provenance"]
     assert prov["study"] == "exp" and prov["trial"] == chosen["trial"]
     assert len(prov["data"]["content_hash"]) == 64
