@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from search_spaces import SearchSpace
+from trainers.config import TrainConfig
 
 
 class _Section(BaseModel):
@@ -104,28 +105,6 @@ class DataConfig(_Section):
         return self.synthetic.classes if self.root is None else 100
 
 
-class TrainingConfig(_Section):
-    """Proxy training (see `trainers.TrainConfig`)."""
-
-    epochs: int = Field(3, ge=1)
-    batch_size: int = Field(32, ge=1)
-    eval_batch_size: int = Field(256, ge=1)
-    optimizer: Literal["rmsprop", "sgd"] = "rmsprop"
-    lr: float | None = Field(None, gt=0)
-    momentum: float = Field(0.9, ge=0, lt=1)
-    warmup_epochs: float = Field(0.3, ge=0)
-    weight_decay: float = Field(4e-5, ge=0)
-    label_smoothing: float = Field(0.1, ge=0, lt=1)
-    seed: int = 0
-    threads: int | None = Field(None, ge=1)
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-
-    def to_train_config(self):
-        from trainers import TrainConfig
-
-        return TrainConfig(**self.model_dump())
-
-
 class LatencyConfig(_Section):
     """How a candidate's latency is known and what budget it must meet."""
 
@@ -207,7 +186,9 @@ class ExperimentConfig(_Section):
 
     space: SpaceConfig = SpaceConfig()
     data: DataConfig = DataConfig()
-    training: TrainingConfig = TrainingConfig()
+    # Proxy training: `trainers.TrainConfig` itself, validated by pydantic (unknown keys and
+    # bad values are errors naming `training.<key>`), so its fields are declared once.
+    training: TrainConfig = TrainConfig()
     latency: LatencyConfig = LatencyConfig()
     objective: ObjectiveConfig = ObjectiveConfig()
     search: SearchConfig = SearchConfig()

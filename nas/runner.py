@@ -99,7 +99,7 @@ def run_search(
             "size": cache.size,
         },
     )
-    study.set_user_attr("training", cfg.training.to_train_config().to_dict())
+    study.set_user_attr("training", cfg.training.to_dict())
     study.set_user_attr("latency_fingerprint", fingerprint)
     study.set_user_attr("latency_measure", cfg.latency.measure_config().to_dict())
     if cfg.tracking.enabled:

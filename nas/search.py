@@ -275,7 +275,7 @@ def objective(
     result = train(
         build_model(arch, ctx.cache.num_classes),
         ctx.cache,
-        cfg.training.to_train_config(),
+        cfg.training,
         resolution=arch.resolution,
         report=report,
     )
