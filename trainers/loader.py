@@ -94,11 +94,14 @@ def train_view(
 ) -> torch.Tensor:
     """(N, S, S, 3) uint8 -> (N, 3, R, R) float: random-resized crop, flip, normalise.
 
-    Crops are cut with two gathers on uint8 (rows, then columns, the column order reversed
-    for flipped images) and resized with one antialiased call per group of `group_size`
-    images that share a crop size; each image has its own position and flip. Sharing the
-    size within small groups is what lets the resize run as a batched uint8 kernel instead
-    of a Python loop over images; across groups and epochs sizes are drawn as usual.
+    Images are taken in groups of `group_size` that share a crop size (each image has its
+    own position and flip): the group's crops are stacked into one uint8 tensor and resized
+    with one antialiased call, and flipped images are mirrored after the resize, where they
+    are smallest. Sharing the size within small groups is what lets the resize run as one
+    batched kernel; across groups and epochs sizes are drawn as usual. Cutting the crops as
+    per-image views joined by one `torch.stack` copy was measured 3x faster here than the
+    vectorised alternatives (byte gathers, `torch.take`, unfold + index), which pay an int64
+    index per byte; the Python loop only creates views, all pixel work stays batched.
     """
     n, size = batch.shape[0], batch.shape[1]
     out = torch.empty(n, resolution, resolution, 3, dtype=torch.float32, device=batch.device)
@@ -111,17 +114,19 @@ def train_view(
         ratio = math.exp(torch.empty(()).uniform_(log_lo, log_hi, generator=generator).item())
         w = min(size, max(1, round(math.sqrt(area.item() * ratio) * size)))
         h = min(size, max(1, round(math.sqrt(area.item() / ratio) * size)))
-        y0 = (torch.rand(m, generator=generator) * (size - h + 1)).long()
-        x0 = (torch.rand(m, generator=generator) * (size - w + 1)).long()
-        rows = y0[:, None] + torch.arange(h)
-        cols = x0[:, None] + torch.arange(w)
-        cols = torch.where(flip[lo:hi, None], cols.flip(1), cols).to(batch.device)
-        rows = rows.to(batch.device)
-        part = batch[lo:hi][torch.arange(m, device=batch.device)[:, None], rows]  # (m,h,S,3)
-        # Columns gathered as bytes of whole rows: 3 bytes per column, long contiguous runs.
-        byte_cols = (cols[:, :, None] * 3 + torch.arange(3, device=batch.device)).view(m, 1, -1)
-        part = part.view(m, h, size * 3).gather(2, byte_cols.expand(m, h, w * 3))
-        out[lo:hi].copy_(_resize_u8(part.view(m, h, w, 3), resolution))
+        y0 = (torch.rand(m, generator=generator) * (size - h + 1)).long().tolist()
+        x0 = (torch.rand(m, generator=generator) * (size - w + 1)).long().tolist()
+        crops = torch.stack(
+            [
+                batch[lo + i, y : y + h, x : x + w]
+                for i, (y, x) in enumerate(zip(y0, x0, strict=True))
+            ]
+        )
+        resized = _resize_u8(crops, resolution)
+        mirror = flip[lo:hi].to(batch.device)
+        if mirror.any():
+            resized = torch.where(mirror[:, None, None, None], resized.flip(2), resized)
+        out[lo:hi].copy_(resized)
     return _normalise_(out)
 
 
