@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -24,7 +25,28 @@ def parse_depths(value: str | None) -> tuple[int, ...] | None:
 
 
 def arch_options(func):
-    """The options that pick one candidate, shared by every command that takes one."""
+    """The options that pick one candidate, shared by every command that takes one.
+
+    The command receives `make_arch`, a no-argument function returning the `ArchConfig`
+    (a usage error names the bad option), instead of the five raw options.
+    """
+
+    command = func
+
+    @functools.wraps(command)
+    def wrapper(*args, width_mult, resolution, depths, depth_mult, channel_rounding, **kwargs):
+        def make_arch():
+            return arch_from_options(
+                width_mult=width_mult,
+                resolution=resolution,
+                depths=depths,
+                depth_mult=depth_mult,
+                channel_rounding=channel_rounding,
+            )
+
+        return command(*args, make_arch=make_arch, **kwargs)
+
+    func = wrapper
     options = [
         click.option(
             "--width",
@@ -124,9 +146,7 @@ def main() -> None:
     help="Read the candidate (and class count) from a `nas export` file instead.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def describe(
-    width_mult, resolution, depths, depth_mult, channel_rounding, num_classes, config_path, as_json
-):
+def describe(make_arch, num_classes, config_path, as_json):
     """Print a candidate's layer table with exact mult-adds and parameters."""
     from nas.describe import describe as describe_arch
 
@@ -143,13 +163,7 @@ def describe(
         if source.name == "DEFAULT" and record.get("num_classes"):
             num_classes = int(record["num_classes"])
     else:
-        arch = arch_from_options(
-            width_mult=width_mult,
-            resolution=resolution,
-            depths=depths,
-            depth_mult=depth_mult,
-            channel_rounding=channel_rounding,
-        )
+        arch = make_arch()
     try:
         summary = describe_arch(arch, num_classes)
     except ValueError as err:
@@ -191,12 +205,8 @@ def describe(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def train_cmd(
+    make_arch,
     data_path,
-    width_mult,
-    resolution,
-    depths,
-    depth_mult,
-    channel_rounding,
     epochs,
     batch_size,
     optimizer,
@@ -209,13 +219,7 @@ def train_cmd(
     as_json,
 ):
     """Train one candidate on a cached subset and report held-out accuracy per epoch."""
-    arch = arch_from_options(
-        width_mult=width_mult,
-        resolution=resolution,
-        depths=depths,
-        depth_mult=depth_mult,
-        channel_rounding=channel_rounding,
-    )
+    arch = make_arch()
     from nas.console import TrainProgress, console
     from search_spaces import build_model, complexity
     from trainers import TrainConfig, open_cache, train
@@ -233,9 +237,9 @@ def train_cmd(
             device=device,
         )
         cache = open_cache(data_path)
-        if resolution > cache.size:
+        if arch.resolution > cache.size:
             console.print(
-                f"[yellow]warning:[/] resolution {resolution} is above the cache's "
+                f"[yellow]warning:[/] resolution {arch.resolution} is above the cache's "
                 f"{cache.size} px: images are upsampled"
             )
         model = build_model(arch, cache.num_classes)
@@ -583,11 +587,7 @@ def latency() -> None:
 @measure_options
 @click.option("--json", "as_json", is_flag=True)
 def latency_measure(
-    width_mult,
-    resolution,
-    depths,
-    depth_mult,
-    channel_rounding,
+    make_arch,
     num_classes,
     backend,
     threads,
@@ -598,13 +598,7 @@ def latency_measure(
     as_json,
 ):
     """Measure one candidate: median, p10/p90, IQR, samples, device fingerprint."""
-    arch = arch_from_options(
-        width_mult=width_mult,
-        resolution=resolution,
-        depths=depths,
-        depth_mult=depth_mult,
-        channel_rounding=channel_rounding,
-    )
+    arch = make_arch()
     cfg = measure_config(backend, threads, batch_size, measure_device, min_repeats, min_seconds)
     from nas.latency import measure_arch
 
