@@ -8,6 +8,7 @@ the local SQLite store and a remote tracking server.
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -295,7 +296,8 @@ class Tracker:
             f"{base}/#/experiments/{self.experiment_id}/runs/{self.parent_id}"
             "/artifacts/pareto.png?workflowType=machine_learning"
         )
-        command = (
-            "" if self.uri.startswith("http") else f"mlflow ui --backend-store-uri {self.uri}"
-        )
+        # The mlflow beside this Python (the project's venv), so the hint works unactivated.
+        mlflow_exe = Path(sys.executable).with_name("mlflow")
+        exe = str(mlflow_exe) if mlflow_exe.exists() else "mlflow"
+        command = "" if self.uri.startswith("http") else f"{exe} ui --backend-store-uri {self.uri}"
         return {"command": command, "experiment_url": exp_url, "run_url": run_url}
