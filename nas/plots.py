@@ -6,10 +6,15 @@ from pathlib import Path
 from typing import Any
 
 
-def _rows(trials: list[dict[str, Any]]):
+def _groups(trials: list[dict[str, Any]], front_keys: set[int]):
+    """(trained off the frontier, the frontier sorted by latency, over-budget), for both plots."""
     trained = [t for t in trials if t["state"] == "complete"]
+    others = [t for t in trained if t["number"] not in front_keys]
+    front = sorted(
+        (t for t in trained if t["number"] in front_keys), key=lambda t: t["latency_ms"]
+    )
     infeasible = [t for t in trials if t["state"] == "infeasible"]
-    return trained, infeasible
+    return others, front, infeasible
 
 
 def pareto_png(
@@ -22,12 +27,8 @@ def pareto_png(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    trained, infeasible = _rows(trials)
+    others, front, infeasible = _groups(trials, front_keys)
     fig, ax = plt.subplots(figsize=(7.5, 5), dpi=110)
-    others = [t for t in trained if t["number"] not in front_keys]
-    front = sorted(
-        (t for t in trained if t["number"] in front_keys), key=lambda t: t["latency_ms"]
-    )
     ax.scatter(
         [t["latency_ms"] for t in others],
         [t["top1"] * 100 for t in others],
@@ -87,7 +88,7 @@ def pareto_html(
     """The same plot with hover details; plotly.js is embedded so it works offline."""
     import plotly.graph_objects as go
 
-    trained, infeasible = _rows(trials)
+    others, front, infeasible = _groups(trials, front_keys)
 
     def hover(t):
         return (
@@ -98,15 +99,8 @@ def pareto_html(
 
     fig = go.Figure()
     for name, rows, color, symbol in (
-        ("trained", [t for t in trained if t["number"] not in front_keys], "#9aa5b1", "circle"),
-        (
-            "Pareto frontier",
-            sorted(
-                (t for t in trained if t["number"] in front_keys), key=lambda t: t["latency_ms"]
-            ),
-            "#2f80ed",
-            "circle",
-        ),
+        ("trained", others, "#9aa5b1", "circle"),
+        ("Pareto frontier", front, "#2f80ed", "circle"),
         ("over budget (not trained)", infeasible, "#d64545", "x"),
     ):
         fig.add_trace(
